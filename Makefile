@@ -15,10 +15,10 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 repro: $(STAMP)
-	$(BIN)/dvc repro
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
 test: $(STAMP)
-	$(BIN)/pytest
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/speed.py
