@@ -1,0 +1,3 @@
+from nerel_mtl.cli import main
+
+raise SystemExit(main())
