@@ -15,6 +15,7 @@ from dvclive import Live
 
 from nerel_mtl.checkpoint import save_model
 from nerel_mtl.io import read_json, write_json
+from nerel_mtl.model.heads import DOCUMENT_HEADS
 from nerel_mtl.params import ParamError, load_params, require_choice, require_positive, section, setup_logging
 from nerel_mtl.training import train
 
@@ -24,6 +25,7 @@ logger = logging.getLogger("train")
 def check_params(params: dict, meta: dict) -> None:
     require_choice(params, "model.encoder", ("navec", "hf"))
     require_choice(params, "loss.weighting", ("uncertainty", "fixed"))
+    require_choice(params, "model.document_head", tuple(DOCUMENT_HEADS))
     for key in ("train.epochs", "train.batch_words", "train.lr_encoder", "train.lr_heads",
                 "train.clip_grad_norm", "train.threads", "train.patience", "model.hidden_size",
                 "model.num_layers", "model.char_dim", "model.char_filters", "model.shape_dim"):

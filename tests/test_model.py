@@ -5,7 +5,7 @@ from helpers_hf import prepare, sample_docs
 from nerel_mtl.dataset import collate
 from nerel_mtl.model import build_model
 from nerel_mtl.model.encoder import reverse_within_length
-from nerel_mtl.model.heads import compact, segment_softmax
+from nerel_mtl.model.heads import LabelAttentionHead, compact, segment_softmax
 
 
 def test_reverse_within_length():
@@ -69,3 +69,38 @@ def test_crf_off_uses_cross_entropy(navec_setup):
     model = build_model(config)
     assert model.token_head.crf is None
     assert torch.isfinite(model.losses(collate(docs, "navec"))["ner"])
+
+
+def test_segment_softmax_per_column():
+    scores = torch.tensor([[1.0, 0.0], [2.0, 5.0], [3.0, 1.0]])
+    weights = segment_softmax(scores, torch.tensor([0, 0, 1]), 2)
+    assert torch.allclose(weights[:2].sum(dim=0), torch.ones(2))
+    assert torch.allclose(weights[2], torch.ones(2))
+
+
+def test_label_attention_matches_explicit_sum():
+    torch.manual_seed(0)
+    head = LabelAttentionHead(input_dim=4, num_labels=3, dropout=0.0).eval()
+    hidden = torch.randn(2, 5, 4)
+    first = torch.tensor([[True, True, True, False, False], [True, True, False, False, False]])
+    window_doc = torch.tensor([0, 1])
+
+    logits = head(hidden, first, window_doc, num_docs=2)
+
+    words = hidden[0, :3]
+    weights = torch.softmax(head.attention(words), dim=0)
+    attended = weights.T @ words
+    expected = (attended * head.label_output.weight).sum(dim=1) + head.label_output.bias
+    expected = expected + head.max_output(words.max(dim=0).values)
+    assert logits.shape == (2, 3)
+    assert torch.allclose(logits[0], expected, atol=1e-5)
+
+
+def test_label_attention_model_trains(navec_setup):
+    config, docs, _, _ = navec_setup
+    config = {**config, "model": {**config["model"], "document_head": "label_attention"}}
+    model = build_model(config)
+    losses = model.losses(collate(docs, "navec"))
+    losses["total"].backward()
+    assert isinstance(model.document_head, LabelAttentionHead)
+    assert model.document_head.attention.weight.grad.abs().sum() > 0

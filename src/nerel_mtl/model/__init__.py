@@ -34,4 +34,5 @@ def build_model(config: dict, pretrained: str | None = None, encoder_dir=None) -
     else:
         encoder = HfEncoder(build_transformer(pretrained, encoder_dir), params["dropout"])
     return JointModel(encoder, len(config["ner_labels"]), len(config["cls_labels"]), params["crf"],
-                      params["dropout"], build_loss(config["loss"]))
+                      params["dropout"], build_loss(config["loss"]),
+                      params.get("document_head", "attention_max"))

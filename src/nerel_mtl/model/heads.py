@@ -62,11 +62,27 @@ class TokenHead(nn.Module):
 
 
 def segment_softmax(scores: torch.Tensor, segments: torch.Tensor, count: int) -> torch.Tensor:
-    """Softmax of `scores` [n] within each segment id in `segments` [n]."""
-    maximum = torch.full((count,), float("-inf")).scatter_reduce(0, segments, scores, "amax")
+    """Softmax of `scores` [n] or [n, k] over the rows that share a segment id in `segments` [n]."""
+    index = segments.view(-1, *([1] * (scores.dim() - 1))).expand_as(scores)
+    shape = (count, *scores.shape[1:])
+    maximum = torch.full(shape, float("-inf")).scatter_reduce(0, index, scores, "amax")
     exp = torch.exp(scores - maximum[segments])
-    total = torch.zeros(count).index_add(0, segments, exp)
+    total = torch.zeros(shape).index_add(0, segments, exp)
     return exp / total[segments]
+
+
+def document_words(hidden: torch.Tensor, first: torch.Tensor, window_doc: torch.Tensor):
+    """Return the vectors of the words that windows own [n, dim] and their document ids [n]."""
+    words = hidden[first]
+    docs = window_doc.unsqueeze(1).expand_as(first)[first]
+    return words, docs
+
+
+def max_pool(words: torch.Tensor, docs: torch.Tensor, num_docs: int) -> torch.Tensor:
+    # Documents without words keep zero vectors instead of -inf from the max.
+    dim = words.shape[-1]
+    return torch.zeros(num_docs, dim).scatter_reduce(
+        0, docs.unsqueeze(-1).expand(-1, dim), words, "amax", include_self=False)
 
 
 class DocumentHead(nn.Module):
@@ -81,13 +97,35 @@ class DocumentHead(nn.Module):
 
     def forward(self, hidden: torch.Tensor, first: torch.Tensor, window_doc: torch.Tensor,
                 num_docs: int) -> torch.Tensor:
-        dim = hidden.shape[-1]
-        words = hidden[first]
-        docs = window_doc.unsqueeze(1).expand_as(first)[first]
-
+        words, docs = document_words(hidden, first, window_doc)
         weights = segment_softmax(self.attention(words).squeeze(-1), docs, num_docs)
-        attended = torch.zeros(num_docs, dim).index_add(0, docs, weights.unsqueeze(-1) * words)
-        # Documents without words keep zero vectors instead of -inf from the max.
-        maximum = torch.zeros(num_docs, dim).scatter_reduce(
-            0, docs.unsqueeze(-1).expand(-1, dim), words, "amax", include_self=False)
-        return self.linear(self.dropout(torch.cat([attended, maximum], dim=-1)))
+        attended = torch.zeros(num_docs, words.shape[-1]).index_add(0, docs, weights.unsqueeze(-1) * words)
+        return self.linear(self.dropout(torch.cat([attended, max_pool(words, docs, num_docs)], dim=-1)))
+
+
+class LabelAttentionHead(nn.Module):
+    """One attention distribution per relation type over a document's words, so each type
+    reads the words that signal it, plus a max-pooled view shared by all types.
+
+    The logit of type l is sum_i a_il * (u_l . h_i + b_l) + max-pool term, which equals
+    u_l . (sum_i a_il h_i) + b_l without building a [words, types, dim] tensor.
+    """
+
+    def __init__(self, input_dim: int, num_labels: int, dropout: float):
+        super().__init__()
+        self.attention = nn.Linear(input_dim, num_labels)
+        self.label_output = nn.Linear(input_dim, num_labels)
+        self.dropout = nn.Dropout(dropout)
+        self.max_output = nn.Linear(input_dim, num_labels)
+
+    def forward(self, hidden: torch.Tensor, first: torch.Tensor, window_doc: torch.Tensor,
+                num_docs: int) -> torch.Tensor:
+        words, docs = document_words(hidden, first, window_doc)
+        words = self.dropout(words)
+        weights = segment_softmax(self.attention(words), docs, num_docs)
+        per_label = torch.zeros(num_docs, weights.shape[1]).index_add(
+            0, docs, weights * self.label_output(words))
+        return per_label + self.max_output(self.dropout(max_pool(words, docs, num_docs)))
+
+
+DOCUMENT_HEADS = {"attention_max": DocumentHead, "label_attention": LabelAttentionHead}

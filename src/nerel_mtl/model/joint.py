@@ -3,16 +3,16 @@
 import torch
 from torch import nn
 
-from nerel_mtl.model.heads import DocumentHead, TokenHead
+from nerel_mtl.model.heads import DOCUMENT_HEADS, TokenHead
 
 
 class JointModel(nn.Module):
     def __init__(self, encoder: nn.Module, num_ner_labels: int, num_cls_labels: int, crf: bool,
-                 dropout: float, loss: nn.Module):
+                 dropout: float, loss: nn.Module, document_head: str = "attention_max"):
         super().__init__()
         self.encoder = encoder
         self.token_head = TokenHead(encoder.dim, num_ner_labels, crf)
-        self.document_head = DocumentHead(encoder.dim, num_cls_labels, dropout)
+        self.document_head = DOCUMENT_HEADS[document_head](encoder.dim, num_cls_labels, dropout)
         self.loss_weighting = loss
 
     def forward(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
