@@ -47,6 +47,10 @@ def run(command: list[str], cwd: Path) -> str:
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
     env.pop("NEREL_DIR", None)
+    # dvc exp run commits through its own git backend, which reads identity from the environment.
+    for role in ("AUTHOR", "COMMITTER"):
+        env.setdefault(f"GIT_{role}_NAME", "test")
+        env.setdefault(f"GIT_{role}_EMAIL", "test@example.com")
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     assert result.returncode == 0, (
         f"{' '.join(command)} failed with exit code {result.returncode}\n"
