@@ -2,6 +2,7 @@
 
 import logging
 import shutil
+import warnings
 from pathlib import Path
 
 import torch
@@ -56,7 +57,11 @@ def load_model(model_dir):
 
         model = prepare_quantized(model, quantization)
     # Quantized modules store packed parameters that the weights-only unpickler rejects.
-    state = torch.load(model_dir / MODEL_FILE, map_location="cpu", weights_only=not quantization)
+    with warnings.catch_warnings():
+        # Unpickling packed INT8 parameters in torch 2.13 warns that TypedStorage is deprecated;
+        # the warning is about torch internals, not about anything the user can change.
+        warnings.filterwarnings("ignore", message="TypedStorage is deprecated")
+        state = torch.load(model_dir / MODEL_FILE, map_location="cpu", weights_only=not quantization)
     model.load_state_dict(state)
     model.eval()
     return model, config
