@@ -79,6 +79,11 @@ def length_percentiles(lengths) -> dict:
     return {f"p{q}": float(value) for q, value in zip(PERCENTILES, values)} | {"max": int(max(lengths))}
 
 
+def by_count(counts: Counter) -> dict:
+    """Order counts from most to least frequent, ties by name, so reruns write the same file."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
 def split_stats(documents, window_words: int) -> dict:
     """Return the statistics of one split as nested dicts of numbers (DVC metrics form)."""
     entity_types, relation_types, cls_documents, depth_counts = Counter(), Counter(), Counter(), Counter()
@@ -115,9 +120,9 @@ def split_stats(documents, window_words: int) -> dict:
             "mean": float(np.mean(labels_per_document)) if labels_per_document else 0.0,
             "max": max(labels_per_document, default=0),
         },
-        "entity_types": dict(entity_types.most_common()),
-        "relation_types": dict(relation_types.most_common()),
-        "cls_documents": dict(cls_documents.most_common()),
+        "entity_types": by_count(entity_types),
+        "relation_types": by_count(relation_types),
+        "cls_documents": by_count(cls_documents),
         "nesting_depth": {str(depth): count for depth, count in sorted(depth_counts.items())},
         "document_lengths": lengths,
         "labels_per_document_values": labels_per_document,
