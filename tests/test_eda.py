@@ -1,10 +1,11 @@
 import importlib.util
+from collections import Counter
 from pathlib import Path
 
 import yaml
 
 from nerel_mtl.io import read_json
-from nerel_mtl.stats import analyze_document, corpus_stats, metrics_view
+from nerel_mtl.stats import analyze_document, by_count, corpus_stats, metrics_view
 
 STAGES = Path(__file__).resolve().parent.parent / "stages"
 TEXT = "Банк России открыл офис в Москве. Москвичи рады."
@@ -79,3 +80,9 @@ def test_eda_stage_outputs(tmp_path, fixtures_dir, monkeypatch):
         assert Path(f"plots/eda/{name}.png").stat().st_size > 1000
         assert f"](../plots/eda/{name}.png)" in report
     assert f"{metrics['train']['nested_share']:.1%}" in report
+
+
+def test_by_count_orders_ties_by_name():
+    ordered = by_count(Counter({"WORKPLACE": 5, "LOCATED_IN": 2, "AGE_IS": 2, "HAS_CAUSE": 7}))
+    assert list(ordered) == ["HAS_CAUSE", "WORKPLACE", "AGE_IS", "LOCATED_IN"]
+    assert ordered["AGE_IS"] == 2
