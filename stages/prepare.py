@@ -8,11 +8,12 @@ skipped or suspicious annotation lines per split).
 """
 
 import logging
+import sys
 import time
 from pathlib import Path
 
 from nerel_mtl.io import write_json, write_jsonl
-from nerel_mtl.nerel import read_corpus, resolve_source, verify_corpus
+from nerel_mtl.nerel import DataError, read_corpus, resolve_source, verify_corpus
 from nerel_mtl.params import ParamError, load_params, require_choice, require_positive, section, setup_logging
 
 OUTPUT = Path("data/prepared")
@@ -52,4 +53,9 @@ def main(params_path="params.yaml") -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (DataError, ParamError) as error:
+        # The message already says what to provide; a traceback would only bury it.
+        logger.error("%s", error)
+        sys.exit(1)

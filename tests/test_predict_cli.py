@@ -1,4 +1,6 @@
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,7 @@ from nerel_mtl.bio import ner_labels
 from nerel_mtl.checkpoint import save_model
 from nerel_mtl.cli import main
 from nerel_mtl.model import build_model
-from nerel_mtl.predict import brat_annotation, entities_from_tags
+from nerel_mtl.predict import brat_annotation, entities_from_tags, write_atomic
 from nerel_mtl.vocab import Vocab
 
 NER_LABELS = ner_labels(["CITY", "PERSON"])
@@ -181,3 +183,13 @@ def test_stdin_module_entry(model_dir):
     assert record["file"] == "-"
     assert [entity["text"] for entity in record["entities"]] == ["Иван", "в", "Москве"]
     assert "words/s" in result.stderr.decode("utf-8")
+
+
+def test_write_atomic_uses_umask_mode(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "out.ann", b"T1\tPERSON 0 5\tAnna\n")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "out.ann").stat().st_mode) == 0o644
+    assert (tmp_path / "out.ann").read_bytes() == b"T1\tPERSON 0 5\tAnna\n"

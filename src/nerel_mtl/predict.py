@@ -136,10 +136,18 @@ def write_atomic(path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
+        # mkstemp creates the file as 0600; give it the mode a plain open() would.
+        os.chmod(temporary, 0o666 & ~current_umask())
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def predict_inputs(predictor, inputs, all_scores=False, batch_words=None) -> list[dict]:
