@@ -56,6 +56,6 @@ if __name__ == "__main__":
     try:
         main()
     except (DataError, ParamError) as error:
-        # The message already says what to provide; a traceback would only bury it.
+        # The error message already names the fix, and a traceback would only bury it.
         logger.error("%s", error)
         sys.exit(1)
