@@ -124,9 +124,9 @@ def test_experiment_changes_metrics(pipeline_repo, first_repro):
     # and an unchanged model would rightly leave the evaluate stages cached.
     run(["dvc", "exp", "run", "-S", "train.epochs=2", "-S", "train.seed=7"], pipeline_repo)
 
-    shown = json.loads(run(["dvc", "exp", "show", "--json"], pipeline_repo).splitlines()[-1])
+    exp_table = json.loads(run(["dvc", "exp", "show", "--json"], pipeline_repo).splitlines()[-1])
     experiments = [
-        exp for entry in shown for exp in (entry.get("experiments") or [])
+        exp for entry in exp_table for exp in (entry.get("experiments") or [])
     ]
     assert experiments, "dvc exp show lists no experiment"
     revisions = [run_ for exp in experiments for run_ in exp["revs"]]
