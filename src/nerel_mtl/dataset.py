@@ -8,6 +8,7 @@ import torch
 
 from nerel_mtl.alignment import IGNORE, tokenize_and_align_labels
 from nerel_mtl.shape import shape_id
+from nerel_mtl.slovnet_ner import slovnet_shape_id
 from nerel_mtl.vocab import Vocab
 from nerel_mtl.windows import sentence_windows
 from nerel_mtl.words import sentence_starts, tokenize_words
@@ -35,6 +36,7 @@ class NavecFeaturizer:
                 "word_ids": [self.vocab.encode_word(form) for form in forms],
                 "char_ids": [self.vocab.encode_chars(form) or [0] for form in forms],
                 "shape_ids": [shape_id(form) for form in forms],
+                "slovnet_shape_ids": [slovnet_shape_id(form) for form in forms],
                 "word_index": list(range(start, stop)),
                 "labels": labels,
             })
@@ -172,6 +174,8 @@ def collate(docs: list[dict], encoder: str) -> dict:
     if encoder == "navec":
         batch["word_ids"] = pad([window["word_ids"] for window in windows], 0)
         batch["shape_ids"] = pad([window["shape_ids"] for window in windows], 0)
+        if windows and "slovnet_shape_ids" in windows[0]:
+            batch["slovnet_shape_ids"] = pad([window["slovnet_shape_ids"] for window in windows], 0)
         batch["char_ids"] = pad_chars([window["char_ids"] for window in windows], max(lengths, default=0))
         valid = batch["word_index"] >= 0
         batch["head"] = valid

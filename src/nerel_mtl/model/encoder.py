@@ -36,16 +36,25 @@ class BiLSTMLayer(nn.Module):
 
 
 class NavecEncoder(nn.Module):
-    def __init__(self, embedding: WordEmbedding, hidden_size: int, num_layers: int, dropout: float):
+    """BiLSTM over word features, optionally joined by the frozen slovnet NER encoder's outputs."""
+
+    def __init__(self, embedding: WordEmbedding, hidden_size: int, num_layers: int, dropout: float,
+                 tagger: nn.Module | None = None):
         super().__init__()
         self.embedding = embedding
+        self.tagger = tagger
         self.dropout = nn.Dropout(dropout)
-        sizes = [embedding.dim] + [2 * hidden_size] * num_layers
+        input_size = embedding.dim + (tagger.dim if tagger is not None else 0)
+        sizes = [input_size] + [2 * hidden_size] * num_layers
         self.layers = nn.ModuleList(BiLSTMLayer(sizes[index], hidden_size) for index in range(num_layers))
         self.dim = 2 * hidden_size
 
     def forward(self, batch: dict) -> torch.Tensor:
         hidden = self.embedding(batch["word_ids"], batch["char_ids"], batch["shape_ids"])
+        if self.tagger is not None:
+            tagged = self.tagger(self.embedding.words(batch["word_ids"]), batch["slovnet_shape_ids"],
+                                 batch["lengths"])
+            hidden = torch.cat([hidden, tagged], dim=-1)
         for layer in self.layers:
             hidden = layer(self.dropout(hidden), batch["lengths"])
         return self.dropout(hidden)
