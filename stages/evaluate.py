@@ -15,7 +15,7 @@ import torch
 from nerel_mtl.errors import train_label_counts, write_error_analysis
 from nerel_mtl.inference import load_predictor
 from nerel_mtl.io import read_jsonl, write_json, write_jsonl
-from nerel_mtl.metrics import median_seconds, quality_metrics
+from nerel_mtl.metrics import median_seconds, prediction_records, quality_metrics
 from nerel_mtl.params import ParamError, load_params, require_positive, section, setup_logging
 from nerel_mtl.quantize import directory_size_mb
 
@@ -74,25 +74,6 @@ def main() -> None:
     write_json(f"metrics/eval_{item}.json", metrics)
     print(f"{item}: token F1 {metrics['token']['f1_micro']:.4f}, entity F1 {metrics['entity']['f1']:.4f}, "
           f"cls F1 {metrics['cls']['f1_micro']:.4f}, {seconds:.3f} s, {metrics['size_mb']:.2f} MB")
-
-
-def prediction_records(test, outputs, cls_labels) -> list[dict]:
-    """Pair each test document's gold tags and labels with the model output."""
-    records = []
-    for doc, output in zip(test, outputs):
-        if len(output["tags"]) != len(doc["words"]):
-            raise ValueError(f"document {doc['id']}: {len(output['tags'])} predicted tags for "
-                             f"{len(doc['words'])} words")
-        records.append({
-            "id": doc["id"],
-            "words": doc["words"],
-            "gold_tags": doc["ner_tags"],
-            "pred_tags": output["tags"],
-            "gold_cls": doc["cls_labels"],
-            "pred_cls": output["cls_labels"],
-            "cls_scores": {label: round(score, 4) for label, score in zip(cls_labels, output["cls_scores"])},
-        })
-    return records
 
 
 if __name__ == "__main__":

@@ -3,11 +3,13 @@ from seqeval.metrics import f1_score as seqeval_f1
 
 from nerel_mtl.io import write_jsonl
 from nerel_mtl.metrics import (
+    PREDICTION_FIELDS,
     cls_metrics,
     cls_per_label,
     entity_metrics,
     entity_per_type,
     metrics_from_predictions,
+    prediction_records,
     strict_entities,
     token_metrics,
 )
@@ -143,3 +145,22 @@ def test_recompute_rejects_short_tags(tmp_path):
     }])
     with pytest.raises(ValueError, match="'7'"):
         metrics_from_predictions(path)
+
+
+def test_prediction_records_pair_gold():
+    test = [{"id": "7", "words": [[0, 4], [5, 9]], "ner_tags": ["B-CITY", "O"], "cls_labels": ["AGE_IS"]}]
+    outputs = [{"tags": ["B-CITY", "B-CITY"], "cls_labels": [], "cls_scores": [0.41234, 0.9]}]
+
+    records = prediction_records(test, outputs, ["AGE_IS", "WORKS_AS"])
+
+    assert tuple(records[0]) == PREDICTION_FIELDS
+    assert records[0]["gold_tags"] == ["B-CITY", "O"]
+    assert records[0]["pred_tags"] == ["B-CITY", "B-CITY"]
+    assert records[0]["cls_scores"] == {"AGE_IS": 0.4123, "WORKS_AS": 0.9}
+
+
+def test_prediction_records_reject_short_tags():
+    test = [{"id": "7", "words": [[0, 4], [5, 9]], "ner_tags": ["B-CITY", "O"], "cls_labels": []}]
+    outputs = [{"tags": ["O"], "cls_labels": [], "cls_scores": []}]
+    with pytest.raises(ValueError, match="document 7: 1 predicted tags for 2 words"):
+        prediction_records(test, outputs, [])

@@ -23,6 +23,31 @@ from nerel_mtl.io import read_jsonl
 PREDICTION_FIELDS = ("id", "words", "gold_tags", "pred_tags", "gold_cls", "pred_cls", "cls_scores")
 
 
+def prediction_records(test, outputs, cls_labels) -> list[dict]:
+    """Pair each test document's gold tags and labels with the model output."""
+    records = []
+    for doc, output in zip(test, outputs):
+        if len(output["tags"]) != len(doc["words"]):
+            raise ValueError(f"document {doc['id']}: {len(output['tags'])} predicted tags for "
+                             f"{len(doc['words'])} words")
+        records.append({
+            "id": doc["id"],
+            "words": doc["words"],
+            "gold_tags": doc["ner_tags"],
+            "pred_tags": output["tags"],
+            "gold_cls": doc["cls_labels"],
+            "pred_cls": output["cls_labels"],
+            "cls_scores": {label: round(score, 4) for label, score in zip(cls_labels, output["cls_scores"])},
+        })
+    return records
+
+
+def micro_scores(gold, pred) -> dict:
+    """Return micro-averaged F1, precision and recall of label sequences or indicator matrices."""
+    precision, recall, f1, _ = precision_recall_fscore_support(gold, pred, average="micro", zero_division=0)
+    return {"f1_micro": float(f1), "precision": float(precision), "recall": float(recall)}
+
+
 def token_metrics(gold_tags, pred_tags) -> dict:
     """Score word-level BIO labels over all words, "O" included.
 
@@ -31,13 +56,8 @@ def token_metrics(gold_tags, pred_tags) -> dict:
     """
     gold = _flatten(gold_tags, pred_tags)
     pred = [tag for tags in pred_tags for tag in tags]
-    precision, recall, f1, _ = precision_recall_fscore_support(
-        gold, pred, average="micro", zero_division=0
-    )
     return {
-        "f1_micro": float(f1),
-        "precision": float(precision),
-        "recall": float(recall),
+        **micro_scores(gold, pred),
         "accuracy": float(accuracy_score(gold, pred)),
         "f1_macro": float(f1_score(gold, pred, average="macro", zero_division=0)),
         "words": len(gold),
@@ -98,13 +118,8 @@ def cls_metrics(gold_labels, pred_labels, labels) -> dict:
     binarizer = MultiLabelBinarizer(classes=labels)
     gold = binarizer.fit_transform(gold_labels)
     pred = binarizer.transform(pred_labels)
-    precision, recall, f1, _ = precision_recall_fscore_support(
-        gold, pred, average="micro", zero_division=0
-    )
     return {
-        "f1_micro": float(f1),
-        "precision": float(precision),
-        "recall": float(recall),
+        **micro_scores(gold, pred),
         "f1_macro": float(f1_score(gold, pred, average="macro", zero_division=0)),
         "f1_samples": float(f1_score(gold, pred, average="samples", zero_division=0)),
         "subset_accuracy": float(accuracy_score(gold, pred)),

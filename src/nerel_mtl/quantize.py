@@ -6,9 +6,9 @@ point per row, dequantized on lookup. Conv layers and the CRF stay FP32 because 
 has no kernels for them and the CRF holds only a small transition matrix.
 Backend `none` returns the FP32 model unchanged.
 
-NOTE: speed-up depends on threads. On a 2-core AMD EPYC with AVX-512 VNNI (torch 2.13, x86 engine),
-benchmarks/speed.py measured INT8/FP32 words/s of 1.52 at 1 thread but 1.01 at 2 threads, because
-the INT8 LSTM ran no faster with the second thread while FP32 gained 1.6x.
+NOTE: speed-up depends on threads. The dynamically quantized LSTM runs no faster with a second
+thread while the FP32 LSTM does, so INT8 gains less at 2 threads than at 1; reports/benchmarks.md
+has the measured ratios.
 
 The spec returned by `quantization_spec` is stored as config["quantization"]; `prepare_quantized`
 replays it on a freshly built FP32 model so that the saved INT8 state_dict loads into it.

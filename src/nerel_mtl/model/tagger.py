@@ -14,8 +14,8 @@ def frozen(array) -> nn.Parameter:
 class SlovnetTagger(nn.Module):
     """Three frozen convolution layers and the tag projection of slovnet's news NER model.
 
-    Per word it returns the last convolution layer (64 features) and the 8 PER/LOC/ORG BIO
-    scores. The weights come from the natasha wheel and are saved with our model.
+    Per word it returns the last convolution layer (64 features) and the softmax over the 8
+    PER/LOC/ORG BIO tags. The weights come from the natasha wheel and are saved with our model.
     """
 
     def __init__(self):
@@ -51,5 +51,7 @@ class SlovnetTagger(nn.Module):
             # Slovnet zeroes padding after every layer, so the next convolution reads zeros there.
             hidden = hidden.masked_fill(padding, 0.0)
         hidden = hidden.transpose(1, 2)
-        return torch.cat([hidden, self.proj(hidden)], dim=-1)
+        # Probabilities rather than raw tag scores (up to about 45 in magnitude): INT8 quantizes
+        # the BiLSTM input with one scale per batch, and large scores would swamp the navec values.
+        return torch.cat([hidden, torch.softmax(self.proj(hidden), dim=-1)], dim=-1)
 
