@@ -72,8 +72,9 @@ def main(parsed: Path, out: Path) -> None:
 
     if model["encoder"] == "navec":
         navec = load_navec()
-        corpus_words = ([doc["text"][start:stop] for start, stop in doc["words"]]
-                        for split in ("train", "dev") for doc in docs[split])
+        # Training words only: a dev word outside the navec top words would otherwise get its
+        # vector while the same unseen word in new text gets <unk>, and dev F1 would be too high.
+        corpus_words = ([doc["text"][start:stop] for start, stop in doc["words"]] for doc in docs["train"])
         vocab = build_vocab(navec, corpus_words, tokenize["navec_top_words"])
         vocab.save(out)
         table = torch.from_numpy(embedding_table(navec, vocab))

@@ -132,7 +132,7 @@ def test_stages_evaluate_compare(tmp_path, repo_root):
     import subprocess
     import sys
 
-    from test_predict_cli import build_tiny_model
+    from helpers_model import build_tiny_model
 
     from nerel_mtl.bio import ner_labels
     from nerel_mtl.io import write_jsonl

@@ -175,7 +175,16 @@ def json_lines(records) -> bytes:
 
 
 def write_brat(records, inputs, output_dir) -> None:
-    """Write NAME.ann and a byte-exact copy NAME.txt per input into `output_dir`."""
-    for record, name, (_, data, _) in zip(records, brat_names(inputs), inputs):
-        write_atomic(Path(output_dir) / f"{name}.txt", data)
+    """Write NAME.ann and a byte-exact copy NAME.txt per input into `output_dir`.
+
+    An input that already is `output_dir`/NAME.txt is left untouched.
+    """
+    for record, name, (source, data, _) in zip(records, brat_names(inputs), inputs):
+        text_path = Path(output_dir) / f"{name}.txt"
+        if source == STDIN or not same_file(Path(source), text_path):
+            write_atomic(text_path, data)
         write_atomic(Path(output_dir) / f"{name}.ann", brat_annotation(record["entities"]).encode("utf-8"))
+
+
+def same_file(first: Path, second: Path) -> bool:
+    return second.exists() and first.resolve() == second.resolve()
