@@ -15,6 +15,17 @@ def navec():
     return load_navec()
 
 
+def slovnet_config(word_dim: int) -> dict:
+    return {
+        "model": {"encoder": "navec", "char_dim": 8, "char_filters": 16, "shape_dim": 4,
+                  "hidden_size": 16, "num_layers": 1, "dropout": 0.0, "crf": True,
+                  "freeze_embeddings": True, "slovnet_features": True},
+        "loss": {"weighting": "uncertainty", "log_var_min": -4.0, "log_var_max": 4.0},
+        "num_words": 50, "word_dim": word_dim, "num_chars": 10,
+        "ner_labels": ["O", "B-PERSON", "I-PERSON"], "cls_labels": ["WORKS_AS"],
+    }
+
+
 def navec_vectors(navec, words):
     return torch.tensor(np.stack([navec.get(word.lower(), navec[UNK]) for word in words]))
 
@@ -84,16 +95,8 @@ def test_featurizer_and_batch_carry_slovnet_shapes():
 def test_slovnet_model_trains_own_weights():
     from nerel_mtl.model import build_model
 
-    config = {
-        "model": {"encoder": "navec", "char_dim": 8, "char_filters": 16, "shape_dim": 4,
-                  "hidden_size": 16, "num_layers": 1, "dropout": 0.0, "crf": True,
-                  "freeze_embeddings": True, "slovnet_features": True},
-        "loss": {"weighting": "uncertainty", "log_var_min": -4.0, "log_var_max": 4.0},
-        "num_words": 50, "word_dim": 300, "num_chars": 10,
-        "ner_labels": ["O", "B-PERSON", "I-PERSON"], "cls_labels": ["WORKS_AS"],
-    }
     torch.manual_seed(0)
-    model = build_model(config)
+    model = build_model(slovnet_config(word_dim=300))
     assert model.encoder.layers[0].forward_lstm.input_size == 300 + 16 + 4 + model.encoder.tagger.dim
 
     lengths = torch.tensor([4, 2])
@@ -112,13 +115,5 @@ def test_slovnet_model_trains_own_weights():
 def test_slovnet_features_need_300_dimensional_vectors():
     from nerel_mtl.model import build_model
 
-    config = {
-        "model": {"encoder": "navec", "char_dim": 8, "char_filters": 16, "shape_dim": 4,
-                  "hidden_size": 16, "num_layers": 1, "dropout": 0.0, "crf": True,
-                  "freeze_embeddings": True, "slovnet_features": True},
-        "loss": {"weighting": "uncertainty", "log_var_min": -4.0, "log_var_max": 4.0},
-        "num_words": 50, "word_dim": 50, "num_chars": 10,
-        "ner_labels": ["O", "B-PERSON", "I-PERSON"], "cls_labels": ["WORKS_AS"],
-    }
     with pytest.raises(ValueError, match="300-dimensional"):
-        build_model(config)
+        build_model(slovnet_config(word_dim=50))
