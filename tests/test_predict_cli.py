@@ -160,3 +160,20 @@ def test_write_atomic_uses_umask_mode(tmp_path):
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "out.ann").stat().st_mode) == 0o644
     assert (tmp_path / "out.ann").read_bytes() == b"T1\tPERSON 0 5\tAnna\n"
+
+
+def test_missing_model_exit_code(tmp_path, caplog):
+    text = write_bytes(tmp_path / "a.txt", "Иван".encode("utf-8"))
+    code = main(["predict", "--model", str(tmp_path / "nope"), text])
+    assert code == 2
+    assert "config.json not found; train a model first" in caplog.text
+
+
+def test_param_error_has_no_traceback():
+    script = ("from nerel_mtl.params import ParamError, setup_logging\n"
+              "setup_logging()\n"
+              "raise ParamError('train.epochs: invalid value 0; expected an integer >= 1')\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "train.epochs: invalid value 0" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,5 +1,6 @@
 import hashlib
 import importlib.util
+import logging
 import shutil
 import zipfile
 from pathlib import Path
@@ -220,3 +221,16 @@ def test_real_corpus_counts(nerel_dir):
 
 def test_real_corpus_manifest(nerel_dir):
     assert verify_corpus(nerel_dir)["verified_files"] == 1867
+
+
+def test_left_out_problems_are_logged(tmp_path, fixtures_dir, caplog):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(fixtures_dir / "nerel_mini", corpus)
+    last = sorted((corpus / "train").glob("*.ann"))[-1]
+    last.write_text(last.read_text(encoding="utf-8") + "no id here\n", encoding="utf-8")
+
+    with caplog.at_level(logging.INFO):
+        _, report = read_corpus(corpus, max_docs=2)
+
+    assert report["train"]["problems"] == {}
+    assert "train: 2 documents, 0 problems (1 more, logged above, in documents left out" in caplog.text

@@ -34,3 +34,14 @@ def test_sentence_starts():
 
 def test_sentence_starts_empty():
     assert sentence_starts("", []) == []
+
+
+def test_bom_not_in_first_word():
+    text = "\ufeffПрезидент России"
+    words = tokenize_words(text)
+    assert [text[start:stop] for start, stop in words] == ["Президент", "России"]
+    assert words[0] == (1, 10)
+
+
+def test_lone_bom_gives_no_words():
+    assert tokenize_words("\ufeff") == []

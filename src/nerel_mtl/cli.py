@@ -11,7 +11,7 @@ import argparse
 import logging
 import sys
 
-from nerel_mtl.params import setup_logging
+from nerel_mtl.params import ParamError, setup_logging
 
 logger = logging.getLogger("nerel_mtl.cli")
 
@@ -68,7 +68,11 @@ def run_predict(parser, args) -> int:
         logger.error("%s", error)
         return EXIT_INVALID
 
-    predictor = load_predictor(args.model, threads=args.threads)
+    try:
+        predictor = load_predictor(args.model, threads=args.threads)
+    except (FileNotFoundError, ParamError) as error:
+        logger.error("%s", error)
+        return EXIT_INVALID
     records = predict.predict_inputs(predictor, inputs, args.all_scores, args.batch_words)
 
     if args.format == "brat":

@@ -218,14 +218,21 @@ def read_corpus(root, format="brat", max_docs=0) -> tuple[dict[str, list[dict]],
         except BratError as error:
             raise DataError(str(error)) from error
         total = len(records)
+        left_out = 0
         if max_docs > 0 and total > max_docs:
             records = records[:max_docs]
             logger.info("%s: kept the first %d of %d documents (data.max_docs)", split, max_docs, total)
             kept_ids = {record["id"] for record in records}
-            problems = [problem for problem in problems if _problem_id(problem) in kept_ids]
+            kept_problems = [problem for problem in problems if _problem_id(problem) in kept_ids]
+            left_out = len(problems) - len(kept_problems)
+            problems = kept_problems
         splits[split] = records
         report[split] = split_report(records, total, problems)
-        logger.info("%s: %d documents, %d problems", split, len(records), len(problems))
+        if left_out:
+            logger.info("%s: %d documents, %d problems (%d more, logged above, in documents left out "
+                        "by data.max_docs)", split, len(records), len(problems), left_out)
+        else:
+            logger.info("%s: %d documents, %d problems", split, len(records), len(problems))
     return splits, report
 
 

@@ -1,6 +1,7 @@
 """Loading `params.yaml` sections and validating their values at stage start."""
 
 import logging
+import sys
 from pathlib import Path
 
 import yaml
@@ -50,4 +51,14 @@ def _get(params: dict, key: str):
 
 
 def setup_logging(level=logging.INFO) -> None:
+    """Configure logging, and report an uncaught ParamError as one log line without a traceback."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sys.excepthook = report_uncaught
+
+
+def report_uncaught(kind, error, traceback) -> None:
+    # A ParamError names the key, the value and the fix; a traceback would only bury it.
+    if issubclass(kind, ParamError):
+        logging.getLogger("params").error("%s", error)
+    else:
+        sys.__excepthook__(kind, error, traceback)

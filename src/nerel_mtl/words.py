@@ -3,8 +3,18 @@
 from razdel import sentenize, tokenize
 
 
+BOM = "\ufeff"
+
+
 def tokenize_words(text: str) -> list[tuple[int, int]]:
-    return [(token.start, token.stop) for token in tokenize(text)]
+    """Return razdel word spans; a byte order mark before the first word is not part of it."""
+    words = [(token.start, token.stop) for token in tokenize(text)]
+    if words and text.startswith(BOM):
+        start, stop = words[0]
+        words[0] = (start + 1, stop) if start == 0 else (start, stop)
+        if words[0][0] == words[0][1]:
+            words.pop(0)
+    return words
 
 
 def sentence_starts(text: str, words: list[tuple[int, int]]) -> list[int]:
