@@ -57,7 +57,7 @@ def setup_logging(level=logging.INFO) -> None:
 
 
 def report_uncaught(kind, error, traceback) -> None:
-    # A ParamError names the key, the value and the fix; a traceback would only bury it.
+    # A ParamError names the key, the value and the fix, so a traceback would only bury it.
     if issubclass(kind, ParamError):
         logging.getLogger("params").error("%s", error)
     else:
