@@ -17,7 +17,7 @@ from nerel_mtl.checkpoint import save_model
 from nerel_mtl.io import read_json, write_json
 from nerel_mtl.model.heads import DOCUMENT_HEADS
 from nerel_mtl.params import ParamError, load_params, require_choice, require_positive, section, setup_logging
-from nerel_mtl.training import train
+from nerel_mtl.training import THRESHOLD_OBJECTIVES, train
 
 logger = logging.getLogger("train")
 
@@ -26,8 +26,9 @@ def check_params(params: dict, meta: dict) -> None:
     require_choice(params, "model.encoder", ("navec", "hf"))
     require_choice(params, "loss.weighting", ("uncertainty", "fixed"))
     require_choice(params, "model.document_head", tuple(DOCUMENT_HEADS))
+    require_choice(params, "train.cls_threshold_objective", THRESHOLD_OBJECTIVES)
     for key in ("train.epochs", "train.batch_words", "train.lr_encoder", "train.lr_heads",
-                "train.clip_grad_norm", "train.threads", "train.patience", "model.hidden_size",
+                "train.clip_grad_norm", "train.threads", "train.patience", "train.average_epochs", "model.hidden_size",
                 "model.num_layers", "model.char_dim", "model.char_filters", "model.shape_dim"):
         require_positive(params, key)
     for key in ("train.weight_decay", "train.warmup_ratio", "model.dropout"):

@@ -1,12 +1,14 @@
 import numpy as np
 import pytest
+import torch
+from sklearn.metrics import f1_score
 
 from helpers_hf import prepare, sample_docs
-from nerel_mtl.training import tune_thresholds, train
+from nerel_mtl.training import average_states, tune_thresholds, train
 
 TRAIN_PARAMS = {"seed": 13, "epochs": 2, "patience": 3, "batch_words": 64, "lr_encoder": 0.01,
                 "lr_heads": 0.01, "weight_decay": 0.01, "warmup_ratio": 0.1, "clip_grad_norm": 5.0,
-                "threads": 1}
+                "threads": 1, "average_epochs": 2, "cls_threshold_objective": "label"}
 
 
 def test_thresholds_tuned_per_label():
@@ -15,6 +17,42 @@ def test_thresholds_tuned_per_label():
     thresholds = tune_thresholds(probabilities, targets)
     assert 0.2 < thresholds[0] <= 0.7
     assert thresholds[1] == 0.5
+
+
+def test_micro_objective_drops_a_threshold_that_costs_micro_f1():
+    # Label 1's own F1 is best at a low threshold that adds two false positives; for micro F1
+    # over both labels a threshold above its positive's score is better.
+    probabilities = np.array([[0.9, 0.1], [0.8, 0.2], [0.7, 0.15], [0.2, 0.1], [0.3, 0.12]])
+    targets = np.array([[1, 1], [1, 0], [1, 0], [0, 0], [0, 0]])
+    assert tune_thresholds(probabilities, targets, "label")[1] <= 0.1
+    micro = tune_thresholds(probabilities, targets, "micro")
+    predicted = probabilities >= np.array(micro)
+    assert predicted[:, 0].tolist() == [True, True, True, False, False]
+    assert not predicted[:, 1].any()
+
+
+def test_micro_macro_objective_never_scores_below_the_per_label_start():
+    rng = np.random.default_rng(0)
+    targets = (rng.random((40, 6)) < 0.3).astype(int)
+    probabilities = np.clip(targets * 0.4 + rng.random((40, 6)) * 0.6, 0, 1)
+
+    def mean_f1(thresholds):
+        predicted = probabilities >= np.array(thresholds)
+        return (f1_score(targets, predicted, average="micro", zero_division=0)
+                + f1_score(targets, predicted, average="macro", zero_division=0)) / 2
+
+    assert mean_f1(tune_thresholds(probabilities, targets, "micro_macro")) >= \
+        mean_f1(tune_thresholds(probabilities, targets, "label"))
+
+
+def test_unknown_threshold_objective_is_refused():
+    with pytest.raises(ValueError, match="macro_only"):
+        tune_thresholds(np.array([[0.9]]), np.array([[1]]), "macro_only")
+
+
+def test_average_states_is_the_elementwise_mean():
+    states = [{"w": torch.tensor([1.0, 3.0])}, {"w": torch.tensor([3.0, 5.0])}]
+    assert average_states(states)["w"].tolist() == [2.0, 4.0]
 
 
 @pytest.mark.slow
@@ -28,3 +66,5 @@ def test_two_epochs_reduce_loss(encoder, tmp_path):
     assert history[1]["train/loss_total"] < history[0]["train/loss_total"]
     assert len(config["thresholds"]) == len(config["cls_labels"])
     assert 0.0 <= metrics["dev"]["entity_f1"] <= 1.0
+    # Either both epochs were averaged (the mean scored higher on dev) or the best one stands alone.
+    assert metrics["averaged_epochs"] in ([1, 2], [metrics["best_epoch"]])
