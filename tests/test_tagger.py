@@ -3,8 +3,9 @@ import pytest
 import torch
 
 from nerel_mtl.dataset import NavecFeaturizer, collate
-from nerel_mtl.model.tagger import SlovnetTagger
-from nerel_mtl.slovnet_ner import load_slovnet_ner, slovnet_shape_id
+from nerel_mtl.model import build_model
+from nerel_mtl.model.tagger import SlovnetTagger, slovnet_morph_tagger
+from nerel_mtl.slovnet_ner import load_slovnet_morph, load_slovnet_ner, slovnet_shape_id
 from nerel_mtl.vocab import UNK, load_navec
 
 WORDS = "Владимир Путин встретился в Москве с главой Газпрома Алексеем Миллером .".split()
@@ -117,3 +118,33 @@ def test_slovnet_features_need_300_dimensional_vectors():
 
     with pytest.raises(ValueError, match="300-dimensional"):
         build_model(slovnet_config(word_dim=50))
+
+
+def test_morph_features_match_slovnet(navec):
+    record, _ = load_slovnet_morph()
+    slovnet = record.inject_navec(navec)
+    word_ids = np.array([[navec.vocab.word_ids.get(word.lower(), navec.vocab.unk_id) for word in WORDS]])
+    shape_ids = np.array([[slovnet_shape_id(word) for word in WORDS]])
+    pad_mask = np.zeros_like(word_ids, dtype=bool)
+    expected = slovnet.encoder(slovnet.emb(word_ids, shape_ids), pad_mask)
+    expected_tags = slovnet.head(expected).argmax(-1)
+
+    morph = slovnet_morph_tagger()
+    output = morph(navec_vectors(navec, WORDS)[None], torch.tensor(shape_ids), torch.tensor([len(WORDS)]))
+
+    assert morph.dim == 64
+    assert output.shape == (1, len(WORDS), 64)
+    np.testing.assert_allclose(output.detach().numpy(), expected, atol=1e-5)
+    proj = record.head.proj
+    tags = (output[0].detach().numpy() @ proj.weight.array + proj.bias.array).argmax(-1)
+    assert tags.tolist() == expected_tags[0].tolist()
+    assert not any(parameter.requires_grad for parameter in morph.parameters())
+
+
+def test_build_model_adds_morph_features(navec):
+    config = slovnet_config(300)
+    config["model"]["slovnet_morph"] = True
+    model = build_model(config)
+    # Navec words and shapes, the NER tagger's 64 + 8 and the morphology encoder's 64 features.
+    first = model.encoder.layers[0].forward_lstm
+    assert first.input_size == model.encoder.embedding.dim + 72 + 64

@@ -3,8 +3,9 @@
 Run through DVC (`dvc repro train`) or directly (`python stages/train.py`) after stage
 tokenize. The loop reads top to bottom: set seeds and threads, build the model, then per
 epoch train on length-bucketed batches, score dev, log to dvclive and keep the best state.
-After training, the weights of the best epoch and the epochs just before it are averaged and
-kept if they score higher on dev; then the CLS thresholds are tuned on dev.
+After training, the weights of the best epoch and the epochs just before it are averaged. The
+average replaces the best epoch only if it scores higher on dev. Last, the CLS thresholds are
+tuned on dev.
 """
 
 import collections
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 THRESHOLD_GRID = [round(0.05 * step, 2) for step in range(1, 20)]
 DEFAULT_THRESHOLD = 0.5
 THRESHOLD_OBJECTIVES = ("label", "micro", "micro_macro")
-# Coordinate ascent passes over all labels; a third pass changed no threshold on NEREL dev.
+# Coordinate ascent passes over all labels. A second pass lets each label react to the others' moves.
 THRESHOLD_PASSES = 2
 
 
@@ -74,9 +75,10 @@ def make_scheduler(optimizer, total_steps: int, warmup_ratio: float):
 def tune_thresholds(probabilities: np.ndarray, targets: np.ndarray, objective: str = "label") -> list[float]:
     """Pick per-label CLS thresholds from 0.05..0.95 on dev.
 
-    "label" maximises each label's own F1 (labels without dev positives keep 0.5); "micro" and
-    "micro_macro" (the mean of micro and macro F1) start there and move one label's threshold at a
-    time while the whole-set objective rises. Ties go to the threshold closest to the current one.
+    "label" maximises each label's own F1, and labels without dev positives keep 0.5. "micro" and
+    "micro_macro" (the mean of micro and macro F1) start from those thresholds. They then move one
+    label's threshold at a time to the value with the best objective over all labels, so ties go
+    to the threshold closest to the current one.
     """
     thresholds = []
     for label in range(targets.shape[1]):
@@ -90,7 +92,7 @@ def tune_thresholds(probabilities: np.ndarray, targets: np.ndarray, objective: s
     if objective == "label":
         return thresholds
     if objective not in THRESHOLD_OBJECTIVES:
-        raise ValueError(f"unknown threshold objective {objective!r}; expected one of {THRESHOLD_OBJECTIVES}")
+        raise ValueError(f"invalid threshold objective {objective!r}; expected one of {THRESHOLD_OBJECTIVES}")
 
     def value(candidate):
         predicted = probabilities >= np.array(candidate)
@@ -257,8 +259,8 @@ def train(config: dict, train_docs: list[dict], dev_docs: list[dict], train_para
 
 
 def average_best_epochs(model, best: dict, dev_docs: list[dict], config: dict, batch_words: int) -> list[int]:
-    """Load the mean of the best epoch's weights and those of the epochs just before it when that
-    scores higher on dev than the best epoch alone; return the epochs now in the model."""
+    """Load the mean weights of the best epoch and the epochs just before it if that mean scores
+    higher on dev than the best epoch alone. Return the epochs whose weights the model now has."""
     states = best["recent"]
     single = [best["epoch"]]
     if len(states) < 2:

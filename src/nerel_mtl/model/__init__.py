@@ -6,7 +6,7 @@ from nerel_mtl.model.embedding import WordEmbedding
 from nerel_mtl.model.encoder import HfEncoder, NavecEncoder
 from nerel_mtl.model.joint import JointModel
 from nerel_mtl.model.loss import UncertaintyWeightedLoss, build_loss
-from nerel_mtl.model.tagger import SlovnetTagger
+from nerel_mtl.model.tagger import SlovnetTagger, slovnet_morph_tagger
 from nerel_mtl.shape import SHAPES
 
 __all__ = ["JointModel", "UncertaintyWeightedLoss", "build_model"]
@@ -32,11 +32,13 @@ def build_model(config: dict, pretrained: str | None = None, encoder_dir=None) -
                                   params["char_dim"], params["char_filters"], len(SHAPES),
                                   params["shape_dim"], params["freeze_embeddings"])
         tagger = SlovnetTagger() if params.get("slovnet_features", False) else None
-        if tagger is not None and tagger.word_dim != config["word_dim"]:
-            raise ValueError(f"model.slovnet_features needs {tagger.word_dim}-dimensional navec vectors, "
-                             f"the vocabulary has {config['word_dim']}")
+        morph = slovnet_morph_tagger() if params.get("slovnet_morph", False) else None
+        for key, module in (("slovnet_features", tagger), ("slovnet_morph", morph)):
+            if module is not None and module.word_dim != config["word_dim"]:
+                raise ValueError(f"model.{key} needs {module.word_dim}-dimensional navec vectors, "
+                                 f"the vocabulary has {config['word_dim']}")
         encoder = NavecEncoder(embedding, params["hidden_size"], params["num_layers"], params["dropout"],
-                               tagger)
+                               tagger, morph)
     else:
         encoder = HfEncoder(build_transformer(pretrained, encoder_dir), params["dropout"])
     return JointModel(encoder, len(config["ner_labels"]), len(config["cls_labels"]), params["crf"],

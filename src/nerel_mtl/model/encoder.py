@@ -36,25 +36,28 @@ class BiLSTMLayer(nn.Module):
 
 
 class NavecEncoder(nn.Module):
-    """BiLSTM over word features, optionally joined by the frozen slovnet NER encoder's outputs."""
+    """BiLSTM over word features, optionally joined by the outputs of slovnet's frozen NER
+    (`tagger`) and morphology (`morph`) encoders."""
 
     def __init__(self, embedding: WordEmbedding, hidden_size: int, num_layers: int, dropout: float,
-                 tagger: nn.Module | None = None):
+                 tagger: nn.Module | None = None, morph: nn.Module | None = None):
         super().__init__()
         self.embedding = embedding
         self.tagger = tagger
+        self.morph = morph
         self.dropout = nn.Dropout(dropout)
-        input_size = embedding.dim + (tagger.dim if tagger is not None else 0)
+        input_size = embedding.dim + sum(module.dim for module in (tagger, morph) if module is not None)
         sizes = [input_size] + [2 * hidden_size] * num_layers
         self.layers = nn.ModuleList(BiLSTMLayer(sizes[index], hidden_size) for index in range(num_layers))
         self.dim = 2 * hidden_size
 
     def forward(self, batch: dict) -> torch.Tensor:
         hidden = self.embedding(batch["word_ids"], batch["char_ids"], batch["shape_ids"])
-        if self.tagger is not None:
-            tagged = self.tagger(self.embedding.words(batch["word_ids"]), batch["slovnet_shape_ids"],
-                                 batch["lengths"])
-            hidden = torch.cat([hidden, tagged], dim=-1)
+        for module in (self.tagger, self.morph):
+            if module is not None:
+                features = module(self.embedding.words(batch["word_ids"]), batch["slovnet_shape_ids"],
+                                  batch["lengths"])
+                hidden = torch.cat([hidden, features], dim=-1)
         for layer in self.layers:
             hidden = layer(self.dropout(hidden), batch["lengths"])
         return self.dropout(hidden)
