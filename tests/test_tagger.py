@@ -141,7 +141,7 @@ def test_morph_features_match_slovnet(navec):
     assert not any(parameter.requires_grad for parameter in morph.parameters())
 
 
-def test_build_model_adds_morph_features(navec):
+def test_build_model_adds_morph_features():
     config = slovnet_config(300)
     config["model"]["slovnet_morph"] = True
     model = build_model(config)

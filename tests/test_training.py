@@ -31,7 +31,7 @@ def test_micro_objective_raises_costly_threshold():
     assert not predicted[:, 1].any()
 
 
-def test_micro_macro_objective_beats_label_start():
+def test_micro_macro_objective_not_below_label():
     rng = np.random.default_rng(0)
     targets = (rng.random((40, 6)) < 0.3).astype(int)
     probabilities = np.clip(targets * 0.4 + rng.random((40, 6)) * 0.6, 0, 1)
