@@ -59,6 +59,8 @@ def test_tokenize_rejects_invalid(default_params, key, value):
     ("train.batch_words", -5),
     ("train.lr_encoder", "fast"),
     ("model.dropout", -0.1),
+    ("train.average_epochs", 0),
+    ("train.cls_threshold_objective", "macro"),
 ])
 def test_train_rejects_invalid(default_params, key, value):
     stage = load_stage("train")
