@@ -145,6 +145,6 @@ def test_build_model_adds_morph_features():
     config = slovnet_config(300)
     config["model"]["slovnet_morph"] = True
     model = build_model(config)
-    # Navec words and shapes, the NER tagger's 64 + 8 and the morphology encoder's 64 features.
+    # The first LSTM reads the word embedding, 64 + 8 NER tagger features and 64 morphology features.
     first = model.encoder.layers[0].forward_lstm
     assert first.input_size == model.encoder.embedding.dim + 72 + 64
