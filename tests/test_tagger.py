@@ -5,7 +5,7 @@ import torch
 from nerel_mtl.dataset import NavecFeaturizer, collate
 from nerel_mtl.model import build_model
 from nerel_mtl.model.tagger import SlovnetTagger, slovnet_morph_tagger
-from nerel_mtl.slovnet_ner import load_slovnet_morph, load_slovnet_ner, slovnet_shape_id
+from nerel_mtl.slovnet_models import load_slovnet_morph, load_slovnet_ner, slovnet_shape_id
 from nerel_mtl.vocab import UNK, load_navec
 
 WORDS = "Владимир Путин встретился в Москве с главой Газпрома Алексеем Миллером .".split()

@@ -4,7 +4,8 @@ import torch
 from sklearn.metrics import f1_score
 
 from helpers_hf import prepare, sample_docs
-from nerel_mtl.training import average_states, tune_thresholds, train
+from nerel_mtl.model.heads import LabelAttentionHead
+from nerel_mtl.training import average_states, make_deterministic, train, tune_thresholds
 
 TRAIN_PARAMS = {"seed": 13, "epochs": 2, "patience": 3, "batch_words": 64, "lr_encoder": 0.01,
                 "lr_heads": 0.01, "weight_decay": 0.01, "warmup_ratio": 0.1, "clip_grad_norm": 5.0,
@@ -68,3 +69,24 @@ def test_two_epochs_reduce_loss(encoder, tmp_path):
     assert 0.0 <= metrics["dev"]["entity_f1"] <= 1.0
     # Either both epochs were averaged (the mean scored higher on dev) or the best epoch is kept alone.
     assert metrics["averaged_epochs"] in ([1, 2], [metrics["best_epoch"]])
+
+
+def test_document_head_gradients_repeat_with_two_threads():
+    # One document of 4 windows. Without deterministic kernels, two threads add the gradients of
+    # its words in a varying order, and 10 backward passes gave 10 different results.
+    generator = torch.Generator().manual_seed(0)
+    hidden = torch.randn(4, 213, 32, generator=generator, requires_grad=True)
+    first = torch.rand(4, 213, generator=generator) > 0.1
+    window_doc = torch.zeros(4, dtype=torch.long)
+    upstream = torch.randn(1, 49, generator=generator)
+    head = LabelAttentionHead(32, 49, dropout=0.0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    make_deterministic()
+    gradients = set()
+    for _ in range(10):
+        head.zero_grad()
+        (head(hidden, first, window_doc, num_docs=1) * upstream).sum().backward()
+        gradients.add(head.attention.weight.grad.numpy().tobytes())
+    torch.set_num_threads(threads)
+    assert len(gradients) == 1

@@ -8,7 +8,7 @@ import torch
 
 from nerel_mtl.alignment import IGNORE, tokenize_and_align_labels
 from nerel_mtl.shape import shape_id
-from nerel_mtl.slovnet_ner import slovnet_shape_id
+from nerel_mtl.slovnet_models import slovnet_shape_id
 from nerel_mtl.vocab import Vocab
 from nerel_mtl.windows import sentence_windows
 from nerel_mtl.words import sentence_starts, tokenize_words

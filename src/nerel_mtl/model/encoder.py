@@ -53,11 +53,11 @@ class NavecEncoder(nn.Module):
 
     def forward(self, batch: dict) -> torch.Tensor:
         hidden = self.embedding(batch["word_ids"], batch["char_ids"], batch["shape_ids"])
-        for module in (self.tagger, self.morph):
-            if module is not None:
-                features = module(self.embedding.words(batch["word_ids"]), batch["slovnet_shape_ids"],
-                                  batch["lengths"])
-                hidden = torch.cat([hidden, features], dim=-1)
+        slovnet_modules = [module for module in (self.tagger, self.morph) if module is not None]
+        if slovnet_modules:
+            vectors = self.embedding.words(batch["word_ids"])
+            features = [module(vectors, batch["slovnet_shape_ids"], batch["lengths"]) for module in slovnet_modules]
+            hidden = torch.cat([hidden, *features], dim=-1)
         for layer in self.layers:
             hidden = layer(self.dropout(hidden), batch["lengths"])
         return self.dropout(hidden)

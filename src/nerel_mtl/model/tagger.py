@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nerel_mtl.slovnet_ner import load_slovnet_morph, load_slovnet_ner
+from nerel_mtl.slovnet_models import load_slovnet_morph, load_slovnet_ner
 
 
 def frozen(array) -> nn.Parameter:
@@ -60,7 +60,6 @@ class SlovnetTagger(nn.Module):
         # Probabilities rather than raw tag scores (up to about 45 in magnitude): INT8 quantizes
         # the BiLSTM input with one scale per batch, and large scores would swamp the navec values.
         return torch.cat([hidden, torch.softmax(self.proj(hidden), dim=-1)], dim=-1)
-
 
 
 def slovnet_morph_tagger() -> SlovnetTagger:

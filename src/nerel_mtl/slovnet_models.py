@@ -9,6 +9,11 @@ documents do not.
 from functools import lru_cache
 from pathlib import Path
 
+from slovnet.const import SHAPE
+from slovnet.exec.model import NER, Morph
+from slovnet.exec.pack import Pack
+from slovnet.shape import word_shape
+
 SLOVNET_NER_FILE = "slovnet_ner_news_v1.tar"
 SLOVNET_MORPH_FILE = "slovnet_morph_news_v1.tar"
 
@@ -22,15 +27,8 @@ def slovnet_model_path(name: str) -> Path:
     return path
 
 
-def slovnet_ner_path() -> Path:
-    return slovnet_model_path(SLOVNET_NER_FILE)
-
-
 def load_slovnet_record(name: str, model_class):
     """Return (model record with its weight arrays, shape vocabulary) of a slovnet model file."""
-    from slovnet.const import SHAPE
-    from slovnet.exec.pack import Pack
-
     with Pack(str(slovnet_model_path(name))) as pack:
         pack.load_meta().check_protocol()
         record = pack.load_model(model_class)
@@ -42,8 +40,6 @@ def load_slovnet_record(name: str, model_class):
 @lru_cache(maxsize=1)
 def load_slovnet_ner():
     """Return (model record with its weight arrays, shape vocabulary) of the slovnet NER model."""
-    from slovnet.exec.model import NER
-
     return load_slovnet_record(SLOVNET_NER_FILE, NER)
 
 
@@ -51,14 +47,10 @@ def load_slovnet_ner():
 def load_slovnet_morph():
     """Return (model record with its weight arrays, shape vocabulary) of the slovnet morphology model.
     Its shape vocabulary equals the NER model's, so slovnet_shape_id serves both."""
-    from slovnet.exec.model import Morph
-
     return load_slovnet_record(SLOVNET_MORPH_FILE, Morph)
 
 
 def slovnet_shape_id(word: str) -> int:
     """Return the id of `word`'s shape in slovnet's shape vocabulary (its unknown id if absent)."""
-    from slovnet.shape import word_shape
-
     _, shapes = load_slovnet_ner()
     return shapes.encode(word_shape(word))
