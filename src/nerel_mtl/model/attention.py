@@ -10,13 +10,15 @@ class SelfAttentionLayer(nn.Module):
     feed-forward block, each added to its input.
 
     Every projection is a plain nn.Linear called as a module, so dynamic INT8 quantization
-    converts all of them (nn.MultiheadAttention reads its output projection's weight directly).
+    converts all of them. nn.MultiheadAttention passes its output projection's weight to a
+    function instead of calling the module.
     """
 
     def __init__(self, dim: int, heads: int, dropout: float):
         super().__init__()
         if dim % heads:
-            raise ValueError(f"model.attention_heads: {heads} does not divide the BiLSTM output size {dim}")
+            raise ValueError(f"model.attention_heads: invalid value {heads}; it must divide the BiLSTM "
+                             f"output size {dim} (2 * model.hidden_size), for example 8")
         self.heads = heads
         self.attention_norm = nn.LayerNorm(dim)
         self.qkv = nn.Linear(dim, 3 * dim)
