@@ -29,9 +29,10 @@ def check_params(params: dict, meta: dict) -> None:
     require_choice(params, "train.cls_threshold_objective", THRESHOLD_OBJECTIVES)
     for key in ("train.epochs", "train.batch_words", "train.lr_encoder", "train.lr_heads",
                 "train.clip_grad_norm", "train.threads", "train.patience", "train.average_epochs", "model.hidden_size",
-                "model.num_layers", "model.char_dim", "model.char_filters", "model.shape_dim"):
+                "model.num_layers", "model.char_dim", "model.char_filters", "model.shape_dim", "model.attention_heads"):
         require_positive(params, key)
-    for key in ("train.weight_decay", "train.warmup_ratio", "model.dropout"):
+    for key in ("train.weight_decay", "train.warmup_ratio", "model.dropout", "model.attention_layers",
+                "loss.cls_positive_weight_power"):
         require_positive(params, key, allow_zero=True)
     if params["model"]["encoder"] != meta["encoder"]:
         raise ParamError(f"model.encoder: {params['model']['encoder']!r} but data/tokenized was "

@@ -45,6 +45,25 @@ def test_padding_does_not_change_outputs(navec_setup):
     assert torch.allclose(alone[1][0], together[1][0], atol=1e-5)
 
 
+def test_attention_layers_ignore_padding(navec_setup):
+    config, docs, _, _ = navec_setup
+    config = {**config, "model": {**config["model"], "attention_layers": 2, "attention_heads": 4}}
+    torch.manual_seed(0)
+    model = build_model(config).eval()
+    assert len(model.encoder.attention) == 2
+    alone = model(collate([docs[0]], "navec"))[0]
+    together = model(collate([docs[0], docs[1]], "navec"))[0]
+    size = docs[0]["size"]
+    assert torch.allclose(alone[0, :size], together[0, :size], atol=1e-5)
+
+
+def test_attention_heads_must_divide_size(navec_setup):
+    config, _, _, _ = navec_setup
+    config = {**config, "model": {**config["model"], "attention_layers": 1, "attention_heads": 5}}
+    with pytest.raises(ValueError, match="attention_heads"):
+        build_model(config)
+
+
 def test_empty_doc_predicts(navec_setup):
     config, docs, _, _ = navec_setup
     model = build_model(config).eval()

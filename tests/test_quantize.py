@@ -239,6 +239,26 @@ def test_joint_model_close_to_fp32():
     assert (tags == qtags).float().mean() > 0.9
 
 
+def attention_joint_config():
+    config = tiny_joint_config()
+    return {**config, "model": {**config["model"], "attention_layers": 1, "attention_heads": 4}}
+
+
+def test_attention_layers_quantized():
+    batch = joint_batch()
+    model = build_joint(config=attention_joint_config())
+    spec = quantization_spec(model, "torch_dynamic", True)
+    assert {"encoder.attention.0.qkv", "encoder.attention.0.output", "encoder.attention.0.feed_forward.0",
+            "encoder.attention.0.feed_forward.2"} <= set(spec["modules"])
+    qmodel = quantize_model(model, "torch_dynamic", True)
+    assert isinstance(qmodel.encoder.attention[0].qkv, torch.ao.nn.quantized.dynamic.Linear)
+    with torch.inference_mode():
+        tags, probabilities = model.predict(batch)
+        qtags, qprobabilities = qmodel.predict(batch)
+    assert (probabilities - qprobabilities).abs().max() < 0.02
+    assert (tags == qtags).float().mean() > 0.9
+
+
 TEXTS = [
     "Сергей Собянин встретился с президентом в Москве. Встреча прошла в Кремле.",
     "Компания Газпром открыла офис в Санкт-Петербурге, сообщил Алексей Миллер.",

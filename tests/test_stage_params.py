@@ -61,6 +61,9 @@ def test_tokenize_rejects_invalid(default_params, key, value):
     ("model.dropout", -0.1),
     ("train.average_epochs", 0),
     ("train.cls_threshold_objective", "macro"),
+    ("model.attention_layers", -1),
+    ("model.attention_heads", 0),
+    ("loss.cls_positive_weight_power", -0.5),
 ])
 def test_train_rejects_invalid(default_params, key, value):
     stage = load_stage("train")

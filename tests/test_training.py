@@ -5,7 +5,7 @@ from sklearn.metrics import f1_score
 
 from helpers_hf import prepare, sample_docs
 from nerel_mtl.model.heads import LabelAttentionHead
-from nerel_mtl.training import average_states, make_deterministic, train, tune_thresholds
+from nerel_mtl.training import average_states, cls_positive_weights, make_deterministic, train, tune_thresholds
 
 TRAIN_PARAMS = {"seed": 13, "epochs": 2, "patience": 3, "batch_words": 64, "lr_encoder": 0.01,
                 "lr_heads": 0.01, "weight_decay": 0.01, "warmup_ratio": 0.1, "clip_grad_norm": 5.0,
@@ -49,6 +49,13 @@ def test_micro_macro_objective_not_below_label():
 def test_unknown_threshold_objective_raises():
     with pytest.raises(ValueError, match="macro_only"):
         tune_thresholds(np.array([[0.9]]), np.array([[1]]), "macro_only")
+
+
+def test_cls_positive_weights_favour_rare_labels():
+    docs = [{"cls": [1, 0, 0]}, {"cls": [1, 1, 0]}, {"cls": [0, 0, 0]}, {"cls": [1, 0, 0]}]
+    assert cls_positive_weights(docs, 0) is None
+    assert cls_positive_weights(docs, 1.0).tolist() == pytest.approx([1 / 3, 3.0, 1.0])
+    assert cls_positive_weights(docs, 0.5).tolist() == pytest.approx([3 ** -0.5, 3 ** 0.5, 1.0])
 
 
 def test_average_states_elementwise_mean():

@@ -55,6 +55,18 @@ def count_parameters(model) -> int:
     return sum(parameter.numel() for parameter in model.parameters())
 
 
+def cls_positive_weights(docs: list[dict], power: float) -> torch.Tensor | None:
+    """Return (negative / positive training documents) ** `power` per CLS label, 1 for a label
+    without positives, or None for `power` 0. With 0.5 a label in 1 of 100 documents weighs
+    about 10 times as much per positive as a label in half of them."""
+    if power == 0:
+        return None
+    targets = torch.tensor([doc["cls"] for doc in docs], dtype=torch.float)
+    positives = targets.sum(dim=0)
+    ratio = (len(docs) - positives) / positives.clamp(min=1)
+    return torch.where(positives > 0, ratio.pow(power), torch.ones_like(ratio))
+
+
 def make_optimizer(model, train_params: dict):
     """AdamW with `lr_encoder` for the encoder and `lr_heads` for heads and loss weights;
     biases, norms and the task log-variances get no weight decay."""
@@ -182,6 +194,7 @@ def train(config: dict, train_docs: list[dict], dev_docs: list[dict], train_para
     model = build_model(config, pretrained=pretrained)
     if embeddings is not None:
         model.encoder.embedding.load_vectors(embeddings)
+    model.cls_positive_weight = cls_positive_weights(train_docs, config["loss"].get("cls_positive_weight_power", 0))
     parameters = count_parameters(model)
     logger.info("model: %d parameters, %d trainable", parameters,
                 sum(p.numel() for p in model.parameters() if p.requires_grad))

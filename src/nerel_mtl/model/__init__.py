@@ -38,7 +38,7 @@ def build_model(config: dict, pretrained: str | None = None, encoder_dir=None) -
                 raise ValueError(f"model.{key} needs {module.word_dim}-dimensional navec vectors, "
                                  f"the vocabulary has {config['word_dim']}")
         encoder = NavecEncoder(embedding, params["hidden_size"], params["num_layers"], params["dropout"],
-                               tagger, morph)
+                               tagger, morph, params.get("attention_layers", 0), params.get("attention_heads", 8))
     else:
         encoder = HfEncoder(build_transformer(pretrained, encoder_dir), params["dropout"])
     return JointModel(encoder, len(config["ner_labels"]), len(config["cls_labels"]), params["crf"],

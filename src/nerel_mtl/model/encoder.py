@@ -4,6 +4,7 @@ or a Hugging Face transformer."""
 import torch
 from torch import nn
 
+from nerel_mtl.model.attention import SelfAttentionLayer
 from nerel_mtl.model.embedding import WordEmbedding
 
 
@@ -37,10 +38,11 @@ class BiLSTMLayer(nn.Module):
 
 class NavecEncoder(nn.Module):
     """BiLSTM over word features, optionally joined by the outputs of slovnet's frozen NER
-    (`tagger`) and morphology (`morph`) encoders."""
+    (`tagger`) and morphology (`morph`) encoders, and optionally followed by self-attention layers."""
 
     def __init__(self, embedding: WordEmbedding, hidden_size: int, num_layers: int, dropout: float,
-                 tagger: nn.Module | None = None, morph: nn.Module | None = None):
+                 tagger: nn.Module | None = None, morph: nn.Module | None = None,
+                 attention_layers: int = 0, attention_heads: int = 8):
         super().__init__()
         self.embedding = embedding
         self.tagger = tagger
@@ -50,6 +52,8 @@ class NavecEncoder(nn.Module):
         sizes = [input_size] + [2 * hidden_size] * num_layers
         self.layers = nn.ModuleList(BiLSTMLayer(sizes[index], hidden_size) for index in range(num_layers))
         self.dim = 2 * hidden_size
+        self.attention = nn.ModuleList(SelfAttentionLayer(self.dim, attention_heads, dropout)
+                                       for _ in range(attention_layers))
 
     def forward(self, batch: dict) -> torch.Tensor:
         hidden = self.embedding(batch["word_ids"], batch["char_ids"], batch["shape_ids"])
@@ -60,6 +64,8 @@ class NavecEncoder(nn.Module):
             hidden = torch.cat([hidden, *features], dim=-1)
         for layer in self.layers:
             hidden = layer(self.dropout(hidden), batch["lengths"])
+        for layer in self.attention:
+            hidden = layer(hidden, batch["lengths"])
         return self.dropout(hidden)
 
 

@@ -14,6 +14,8 @@ class JointModel(nn.Module):
         self.token_head = TokenHead(encoder.dim, num_ner_labels, crf)
         self.document_head = DOCUMENT_HEADS[document_head](encoder.dim, num_cls_labels, dropout)
         self.loss_weighting = loss
+        # Weights of the positive term of each CLS label's loss; None weighs all labels alike.
+        self.register_buffer("cls_positive_weight", None, persistent=False)
 
     def forward(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Return (hidden states [windows, time, dim], CLS logits [documents, labels])."""
@@ -26,7 +28,8 @@ class JointModel(nn.Module):
         hidden, logits = self(batch)
         losses = {
             "ner": self.token_head.loss(hidden, batch["head"], batch["labels"]),
-            "cls": nn.functional.binary_cross_entropy_with_logits(logits, batch["cls"]),
+            "cls": nn.functional.binary_cross_entropy_with_logits(logits, batch["cls"],
+                                                                  pos_weight=self.cls_positive_weight),
         }
         losses["total"] = self.loss_weighting(losses)
         return losses
