@@ -116,6 +116,21 @@ def test_second_repro_runs_nothing(pipeline_repo, first_repro):
     assert json.loads(status.strip().splitlines()[-1]) == {}
 
 
+def stage_outs(repo: Path, stage: str) -> dict:
+    lock = yaml.safe_load((repo / "dvc.lock").read_text(encoding="utf-8"))
+    return {out["path"]: out["md5"] for out in lock["stages"][stage]["outs"]}
+
+
+def test_forced_training_repeats_model(pipeline_repo, first_repro):
+    # Retraining with the same params must give the same bytes, or dvc.lock would change on every
+    # forced run. tests/test_training.py checks the deterministic gradients themselves.
+    before = stage_outs(pipeline_repo, "train")
+    run(["dvc", "repro", "--force", "--single-item", "train"], pipeline_repo)
+    after = stage_outs(pipeline_repo, "train")
+    assert after["models/fp32"] == before["models/fp32"]
+    assert after["plots/train"] == before["plots/train"]
+
+
 def test_experiment_changes_metrics(pipeline_repo, first_repro):
     git(pipeline_repo, "add", "-A")
     git(pipeline_repo, "commit", "-q", "-m", "Baseline run")
