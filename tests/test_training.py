@@ -78,7 +78,7 @@ def test_two_epochs_reduce_loss(encoder, tmp_path):
     assert metrics["averaged_epochs"] in ([1, 2], [metrics["best_epoch"]])
 
 
-def test_document_head_gradients_repeat_with_two_threads():
+def test_head_gradients_repeat_two_threads():
     # One document of 4 windows. Without deterministic kernels, two threads add the gradients of
     # its words in a varying order, and 10 backward passes gave 10 different results.
     generator = torch.Generator().manual_seed(0)
