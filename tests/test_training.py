@@ -91,9 +91,11 @@ def test_head_gradients_repeat_two_threads():
     torch.set_num_threads(2)
     make_deterministic()
     gradients = set()
-    for _ in range(10):
-        head.zero_grad()
-        (head(hidden, first, window_doc, num_docs=1) * upstream).sum().backward()
-        gradients.add(head.attention.weight.grad.numpy().tobytes())
-    torch.set_num_threads(threads)
+    try:
+        for _ in range(10):
+            head.zero_grad()
+            (head(hidden, first, window_doc, num_docs=1) * upstream).sum().backward()
+            gradients.add(head.attention.weight.grad.numpy().tobytes())
+    finally:
+        torch.set_num_threads(threads)
     assert len(gradients) == 1
