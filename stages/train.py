@@ -27,12 +27,15 @@ def check_params(params: dict, meta: dict) -> None:
     require_choice(params, "loss.weighting", ("uncertainty", "fixed"))
     require_choice(params, "model.document_head", tuple(DOCUMENT_HEADS))
     require_choice(params, "train.cls_threshold_objective", THRESHOLD_OBJECTIVES)
-    for key in ("train.epochs", "train.batch_words", "train.lr_encoder", "train.lr_heads",
-                "train.clip_grad_norm", "train.threads", "train.patience", "train.average_epochs", "model.hidden_size",
-                "model.num_layers", "model.char_dim", "model.char_filters", "model.shape_dim", "model.attention_heads"):
+    for key in ("train.epochs", "train.batch_words", "train.threads", "train.patience", "train.average_epochs",
+                "model.hidden_size", "model.num_layers", "model.char_dim", "model.char_filters",
+                "model.shape_dim", "model.attention_heads"):
+        require_positive(params, key, integer=True)
+    for key in ("model.attention_layers", "model.tune_words"):
+        require_positive(params, key, allow_zero=True, integer=True)
+    for key in ("train.lr_encoder", "train.lr_heads", "train.clip_grad_norm"):
         require_positive(params, key)
-    for key in ("train.weight_decay", "train.warmup_ratio", "model.dropout", "model.attention_layers",
-                "loss.cls_positive_weight_power"):
+    for key in ("train.weight_decay", "train.warmup_ratio", "model.dropout", "loss.cls_positive_weight_power"):
         require_positive(params, key, allow_zero=True)
     if params["model"]["encoder"] != meta["encoder"]:
         raise ParamError(f"model.encoder: {params['model']['encoder']!r} but data/tokenized was "

@@ -259,6 +259,29 @@ def test_attention_layers_quantized():
     assert (tags == qtags).float().mean() > 0.9
 
 
+def test_tuned_word_corrections_stay_fp32(tmp_path):
+    config = tiny_joint_config()
+    model = build_joint(config={**config, "model": {**config["model"], "tune_words": 50}})
+    embedding = model.encoder.embedding
+    embedding.select_tuned_words(list(range(2, 52)))
+    with torch.no_grad():
+        embedding.corrections.vectors.weight[1:].normal_(std=0.1)
+    spec = quantization_spec(model, "torch_dynamic", True)
+    assert spec["embedding_modules"] == ["encoder.embedding.words"]
+    qmodel = quantize_model(model, "torch_dynamic", True)
+    torch.save(qmodel.state_dict(), tmp_path / "model.pt")
+
+    fresh = prepare_quantized(build_joint(seed=5, config={**config, "model": {**config["model"], "tune_words": 50}}),
+                              spec)
+    fresh.load_state_dict(torch.load(tmp_path / "model.pt", weights_only=False))
+    assert torch.equal(fresh.encoder.embedding.corrections.rows, embedding.corrections.rows)
+    batch = joint_batch()
+    with torch.inference_mode():
+        _, probabilities = model.predict(batch)
+        _, qprobabilities = fresh.predict(batch)
+    assert (probabilities - qprobabilities).abs().max() < 0.02
+
+
 TEXTS = [
     "Сергей Собянин встретился с президентом в Москве. Встреча прошла в Кремле.",
     "Компания Газпром открыла офис в Санкт-Петербурге, сообщил Алексей Миллер.",

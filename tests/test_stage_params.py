@@ -62,6 +62,9 @@ def test_tokenize_rejects_invalid(default_params, key, value):
     ("train.average_epochs", 0),
     ("train.cls_threshold_objective", "macro"),
     ("model.attention_layers", -1),
+    ("model.tune_words", -5),
+    ("model.attention_layers", 1.5),
+    ("train.epochs", 2.5),
     ("model.attention_heads", 0),
     ("loss.cls_positive_weight_power", -0.5),
 ])

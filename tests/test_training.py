@@ -5,7 +5,9 @@ from sklearn.metrics import f1_score
 
 from helpers_hf import prepare, sample_docs
 from nerel_mtl.model.heads import LabelAttentionHead
-from nerel_mtl.training import average_states, cls_positive_weights, make_deterministic, train, tune_thresholds
+from nerel_mtl.checkpoint import load_model, save_model
+from nerel_mtl.training import (average_states, cls_positive_weights, frequent_word_ids, make_deterministic, train,
+                                tune_thresholds)
 
 TRAIN_PARAMS = {"seed": 13, "epochs": 2, "patience": 3, "batch_words": 64, "lr_encoder": 0.01,
                 "lr_heads": 0.01, "weight_decay": 0.01, "warmup_ratio": 0.1, "clip_grad_norm": 5.0,
@@ -61,6 +63,34 @@ def test_cls_positive_weights_favour_rare_labels():
 def test_average_states_elementwise_mean():
     states = [{"w": torch.tensor([1.0, 3.0])}, {"w": torch.tensor([3.0, 5.0])}]
     assert average_states(states)["w"].tolist() == [2.0, 4.0]
+
+
+def test_frequent_word_ids_skip_padding_and_unknown():
+    docs = [{"windows": [{"word_ids": [5, 1, 7, 5]}, {"word_ids": [9, 7, 0, 0]}]},
+            {"windows": [{"word_ids": [1, 1, 1, 9, 4]}]}]
+    # 5, 7 and 9 occur twice each (ties go to the lower id), 4 once; 0 is padding, 1 is <unk>.
+    assert frequent_word_ids(docs, 3) == [5, 7, 9]
+    assert frequent_word_ids(docs, 10) == [5, 7, 9, 4]
+
+
+@pytest.mark.slow
+def test_tuned_words_change_only_their_vectors(tmp_path):
+    docs = sample_docs()
+    config, encoded, table, _ = prepare("navec", tmp_path, docs)
+    config["model"]["tune_words"] = 4
+    model, config, _ = train(config, encoded, encoded, TRAIN_PARAMS, table)
+
+    embedding = model.encoder.embedding
+    tuned = frequent_word_ids(encoded, 4)
+    assert embedding.corrections.rows[tuned].tolist() == [1, 2, 3, 4]
+    assert torch.equal(embedding.words.weight, table)
+    ids = torch.arange(table.shape[0])
+    changed = (embedding.vectors(ids) != table).any(dim=1).nonzero().flatten().tolist()
+    assert changed == sorted(tuned)
+
+    save_model(model, config, tmp_path)
+    loaded, _ = load_model(tmp_path)
+    assert torch.equal(loaded.encoder.embedding.vectors(ids), embedding.vectors(ids))
 
 
 @pytest.mark.slow

@@ -32,12 +32,14 @@ def require_choice(params: dict, key: str, choices) -> str:
     return value
 
 
-def require_positive(params: dict, key: str, allow_zero=False):
+def require_positive(params: dict, key: str, allow_zero=False, integer=False):
     value = _get(params, key)
-    valid = isinstance(value, (int, float)) and not isinstance(value, bool)
+    kinds = int if integer else (int, float)
+    valid = isinstance(value, kinds) and not isinstance(value, bool)
     if not valid or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise ParamError(f"{key}: invalid value {value!r}; expected a number {bound}")
+        kind = "an integer" if integer else "a number"
+        raise ParamError(f"{key}: invalid value {value!r}; expected {kind} {bound}")
     return value
 
 

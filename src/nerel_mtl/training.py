@@ -24,6 +24,7 @@ from tqdm import tqdm
 from nerel_mtl.dataset import collate, make_batches
 from nerel_mtl.inference import predict_encoded
 from nerel_mtl.model import build_model
+from nerel_mtl.vocab import PAD_ID, UNK_ID
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,15 @@ def tune_thresholds(probabilities: np.ndarray, targets: np.ndarray, objective: s
     return thresholds
 
 
+def frequent_word_ids(docs: list[dict], count: int) -> list[int]:
+    """Return the ids of the `count` most frequent words in `docs`, padding and <unk> left out;
+    ties go to the lower id so that the choice is repeatable."""
+    counts = collections.Counter(word for doc in docs for window in doc["windows"]
+                                 for word in window["word_ids"] if word not in (PAD_ID, UNK_ID))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [word for word, _ in ranked[:count]]
+
+
 def trainable_state(model) -> dict:
     return {name: parameter.detach().clone() for name, parameter in model.named_parameters()
             if parameter.requires_grad}
@@ -194,6 +204,9 @@ def train(config: dict, train_docs: list[dict], dev_docs: list[dict], train_para
     model = build_model(config, pretrained=pretrained)
     if embeddings is not None:
         model.encoder.embedding.load_vectors(embeddings)
+    tune_words = config["model"].get("tune_words", 0)
+    if tune_words:
+        model.encoder.embedding.select_tuned_words(frequent_word_ids(train_docs, tune_words))
     model.cls_positive_weight = cls_positive_weights(train_docs, config["loss"].get("cls_positive_weight_power", 0))
     parameters = count_parameters(model)
     logger.info("model: %d parameters, %d trainable", parameters,

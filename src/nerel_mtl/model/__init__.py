@@ -30,7 +30,8 @@ def build_model(config: dict, pretrained: str | None = None, encoder_dir=None) -
     if params["encoder"] == "navec":
         embedding = WordEmbedding(config["num_words"], config["word_dim"], config["num_chars"],
                                   params["char_dim"], params["char_filters"], len(SHAPES),
-                                  params["shape_dim"], params["freeze_embeddings"])
+                                  params["shape_dim"], params["freeze_embeddings"],
+                                  params.get("tune_words", 0))
         tagger = SlovnetTagger() if params.get("slovnet_features", False) else None
         morph = slovnet_morph_tagger() if params.get("slovnet_morph", False) else None
         for key, module in (("slovnet_features", tagger), ("slovnet_morph", morph)):

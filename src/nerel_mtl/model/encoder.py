@@ -59,6 +59,7 @@ class NavecEncoder(nn.Module):
         hidden = self.embedding(batch["word_ids"], batch["char_ids"], batch["shape_ids"])
         slovnet_modules = [module for module in (self.tagger, self.morph) if module is not None]
         if slovnet_modules:
+            # Plain navec vectors, without tuned corrections: slovnet's encoders were trained on them.
             vectors = self.embedding.words(batch["word_ids"])
             features = [module(vectors, batch["slovnet_shape_ids"], batch["lengths"]) for module in slovnet_modules]
             hidden = torch.cat([hidden, *features], dim=-1)
