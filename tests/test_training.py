@@ -68,7 +68,7 @@ def test_average_states_elementwise_mean():
 def test_frequent_word_ids_skip_padding_and_unknown():
     docs = [{"windows": [{"word_ids": [5, 1, 7, 5]}, {"word_ids": [9, 7, 0, 0]}]},
             {"windows": [{"word_ids": [1, 1, 1, 9, 4]}]}]
-    # 5, 7 and 9 occur twice each (ties go to the lower id), 4 once; 0 is padding, 1 is <unk>.
+    # 5, 7 and 9 occur twice each and 4 once. Id 0 is padding and 1 is <unk>.
     assert frequent_word_ids(docs, 3) == [5, 7, 9]
     assert frequent_word_ids(docs, 10) == [5, 7, 9, 4]
 

@@ -137,8 +137,8 @@ def tune_thresholds(probabilities: np.ndarray, targets: np.ndarray, objective: s
 
 
 def frequent_word_ids(docs: list[dict], count: int) -> list[int]:
-    """Return the ids of the `count` most frequent words in `docs`, padding and <unk> left out;
-    ties go to the lower id so that the choice is repeatable."""
+    """Return the ids of the `count` most frequent words in `docs`, padding and <unk> left out.
+    Ties go to the lower id, so the choice is repeatable."""
     counts = collections.Counter(word for doc in docs for window in doc["windows"]
                                  for word in window["word_ids"] if word not in (PAD_ID, UNK_ID))
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))

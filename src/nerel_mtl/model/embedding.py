@@ -36,7 +36,8 @@ class WordCorrections(nn.Module):
 
     def select(self, word_ids: list[int]) -> None:
         if len(word_ids) > self.vectors.num_embeddings - 1:
-            raise ValueError(f"{len(word_ids)} words to tune, room for {self.vectors.num_embeddings - 1}")
+            raise ValueError(f"{len(word_ids)} words to tune but {self.vectors.num_embeddings - 1} correction rows; "
+                             "build the model with a larger model.tune_words")
         self.rows.zero_()
         self.rows[torch.tensor(word_ids, dtype=torch.long)] = torch.arange(1, len(word_ids) + 1)
 
