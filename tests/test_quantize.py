@@ -261,7 +261,8 @@ def test_attention_layers_quantized():
 
 def test_tuned_word_corrections_stay_fp32(tmp_path):
     config = tiny_joint_config()
-    model = build_joint(config={**config, "model": {**config["model"], "tune_words": 50}})
+    config = {**config, "model": {**config["model"], "tune_words": 50}}
+    model = build_joint(config=config)
     embedding = model.encoder.embedding
     embedding.select_tuned_words(list(range(2, 52)))
     with torch.no_grad():
@@ -271,8 +272,7 @@ def test_tuned_word_corrections_stay_fp32(tmp_path):
     qmodel = quantize_model(model, "torch_dynamic", True)
     torch.save(qmodel.state_dict(), tmp_path / "model.pt")
 
-    fresh = prepare_quantized(build_joint(seed=5, config={**config, "model": {**config["model"], "tune_words": 50}}),
-                              spec)
+    fresh = prepare_quantized(build_joint(seed=5, config=config), spec)
     fresh.load_state_dict(torch.load(tmp_path / "model.pt", weights_only=False))
     assert torch.equal(fresh.encoder.embedding.corrections.rows, embedding.corrections.rows)
     batch = joint_batch()

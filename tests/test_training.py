@@ -65,7 +65,7 @@ def test_average_states_elementwise_mean():
     assert average_states(states)["w"].tolist() == [2.0, 4.0]
 
 
-def test_frequent_word_ids_skip_padding_and_unknown():
+def test_frequent_words_skip_padding_unknown():
     docs = [{"windows": [{"word_ids": [5, 1, 7, 5]}, {"word_ids": [9, 7, 0, 0]}]},
             {"windows": [{"word_ids": [1, 1, 1, 9, 4]}]}]
     # 5, 7 and 9 occur twice each and 4 once. Id 0 is padding and 1 is <unk>.
